@@ -276,12 +276,7 @@ fn open_or_build(dir: &Path) -> Result<MessageIndex> {
 }
 
 fn search_cmd(dir: &Path, args: SearchArgs, out: &mut dyn Write) -> Result<u8> {
-    let text = args
-        .query
-        .iter()
-        .map(|a| quote_operator_value(a))
-        .collect::<Vec<_>>()
-        .join(" ");
+    let text = args.query.join(" ");
     let filters = Filters {
         senders: args.senders,
         recipients: args.recipients,
@@ -327,28 +322,6 @@ fn search_cmd(dir: &Path, args: SearchArgs, out: &mut dyn Write) -> Result<u8> {
     };
     output::search(out, &result, format, style)?;
     Ok(if result.total > 0 { FOUND } else { NOT_FOUND })
-}
-
-/// The shell strips the quotes of `from:"Donald Trump Jr."`, leaving one
-/// argument `from:Donald Trump Jr.`; put them back so the name stays whole.
-fn quote_operator_value(arg: &str) -> String {
-    const OPERATORS: [&str; 8] = [
-        "from",
-        "to",
-        "sender",
-        "recipient",
-        "recipients",
-        "type",
-        "since",
-        "until",
-    ];
-    if let Some((op, value)) = arg.split_once(':') {
-        let spaced = value.contains(char::is_whitespace) || value.contains(':');
-        if OPERATORS.contains(&op) && spaced && !value.contains('"') {
-            return format!("{op}:\"{value}\"");
-        }
-    }
-    arg.to_string()
 }
 
 /// The query with the flags written as the inline operators they equal.
@@ -398,22 +371,5 @@ mod tests {
     #[test]
     fn verify_cli() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn operator_values_stripped_of_quotes_by_the_shell_are_requoted() {
-        assert_eq!(
-            quote_operator_value("from:Donald Trump Jr."),
-            "from:\"Donald Trump Jr.\""
-        );
-        assert_eq!(
-            quote_operator_value("since:2016-10-12T15:03:00Z"),
-            "since:\"2016-10-12T15:03:00Z\""
-        );
-        assert_eq!(quote_operator_value("from:pence"), "from:pence");
-        assert_eq!(
-            quote_operator_value("wikileaks AND trump"),
-            "wikileaks AND trump"
-        );
     }
 }

@@ -11,7 +11,7 @@ use std::ops::Bound;
 use tantivy::DateTime;
 use tantivy::Term;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, QueryParser,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, QueryParser,
     QueryParserError, RangeQuery, TermQuery,
 };
 use tantivy::query_grammar::{Delimiter, UserInputAst, UserInputLeaf, UserInputLiteral};
@@ -192,8 +192,27 @@ impl Builder {
                 ));
             }
         }
-        if matches!(op.as_deref(), None | Some("text")) && !negated {
+        let on_text = matches!(op.as_deref(), None | Some("text"));
+        if on_text && !negated {
             self.has_text = true;
+        }
+        let mut leaf = leaf;
+        if let UserInputLeaf::Literal(lit) = &mut leaf {
+            // The grammar leaves the `*` of an unquoted `word*` in the word;
+            // make it the prefix it means.
+            if on_text && lit.delimiter == Delimiter::None && !lit.prefix {
+                if let Some(stem) = lit.phrase.strip_suffix('*') {
+                    lit.phrase = stem.to_string();
+                    lit.prefix = true;
+                }
+            }
+            // tantivy's parser takes a prefix for a phrase prefix, which needs
+            // two words; one word is a plain prefix of the analysed word.
+            let tokens = schema::text_tokens(&lit.phrase);
+            if on_text && lit.prefix && tokens.len() == 1 {
+                let term = Term::from_field_text(f.text, &tokens[0]);
+                return Ok(Box::new(FuzzyTermQuery::new_prefix(term, 0, true)));
+            }
         }
         let query = self
             .parser
@@ -208,7 +227,7 @@ impl Builder {
 }
 
 fn operator_value(op: &str, lit: &UserInputLiteral, text: &str) -> Result<String, String> {
-    if lit.prefix || lit.slop > 0 {
+    if lit.prefix || lit.slop > 0 || lit.phrase.ends_with('*') {
         return Err(format!(
             "bad query `{text}`: `{op}:` takes a plain value, without `*` or `~`"
         ));

@@ -126,8 +126,17 @@ fn analyzer() -> TextAnalyzer {
 
 /// The tokens of a name, as the name analyser sees them.
 pub fn name_tokens(name: &str) -> Vec<String> {
+    tokens(name)
+}
+
+/// The tokens of a piece of text, as the text analyser sees them.
+pub fn text_tokens(text: &str) -> Vec<String> {
+    tokens(text)
+}
+
+fn tokens(s: &str) -> Vec<String> {
     let mut analyzer = analyzer();
-    let mut stream = analyzer.token_stream(name);
+    let mut stream = analyzer.token_stream(s);
     let mut tokens = Vec::new();
     while let Some(token) = stream.next() {
         tokens.push(token.text.clone());
