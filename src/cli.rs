@@ -264,7 +264,7 @@ fn open_or_build(dir: &Path) -> Result<MessageIndex> {
         return Ok(index);
     }
     eprintln!(
-        "missive: no index in {}; building it from the bundled corpus",
+        "missive: no index at {}; building it from the bundled corpus",
         dir.display()
     );
     let index = MessageIndex::open_or_create(dir)?;

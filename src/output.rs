@@ -106,7 +106,8 @@ fn table(out: &mut dyn Write, r: &SearchResult, style: Style) -> Result<()> {
         let lines = wrap(&hit.snippet, width - 4);
         let shown = lines.len().min(SNIPPET_LINES);
         for (i, line) in lines.iter().take(shown).enumerate() {
-            let more = if i + 1 == shown && lines.len() > shown {
+            let last = i + 1 == shown;
+            let more = if last && (lines.len() > shown || hit.snippet.cut) {
                 " …"
             } else {
                 ""
@@ -174,6 +175,7 @@ fn wrap(snippet: &Snippet, width: usize) -> Vec<Snippet> {
             .filter(|r| r.start < to && r.end > from)
             .map(|r| r.start.max(from) - from..r.end.min(to) - from)
             .collect(),
+        cut: false,
     };
     for (w_start, w_end, w_chars) in words.by_ref() {
         match start {
@@ -263,6 +265,7 @@ fn plain(s: &str) -> Snippet {
     Snippet {
         fragment: s.to_string(),
         highlighted: Vec::new(),
+        cut: false,
     }
 }
 
@@ -290,14 +293,14 @@ pub fn summary(out: &mut dyn Write, s: &Summary, json_format: bool) -> Result<()
     }
     writeln!(
         out,
-        "{}: {} added, {} replaced, {} rejected from {} input{} in {:.2} s",
-        s.index,
+        "{} added, {} replaced, {} rejected from {} input{} in {:.2} s (index: {})",
         s.added,
         s.replaced,
         s.rejected,
         s.inputs,
         if s.inputs == 1 { "" } else { "s" },
-        s.seconds
+        s.seconds,
+        s.index,
     )?;
     if s.failed_inputs > 0 {
         writeln!(out, "{} input(s) could not be read", s.failed_inputs)?;
@@ -326,6 +329,7 @@ mod tests {
         let s = Snippet {
             fragment: "one two three four".into(),
             highlighted: vec![4..7, 14..18],
+            cut: false,
         };
         let lines = wrap(&s, 9);
         let texts: Vec<_> = lines.iter().map(|l| l.fragment.as_str()).collect();

@@ -44,6 +44,8 @@ pub struct Snippet {
     pub fragment: String,
     /// Byte ranges of `fragment` that matched, in order, not overlapping.
     pub highlighted: Vec<Range<usize>>,
+    /// True when the text goes on after the fragment.
+    pub cut: bool,
 }
 
 impl Snippet {
@@ -121,6 +123,7 @@ mod tests {
         let s = Snippet {
             fragment: "a <b> & WikiLeaks".into(),
             highlighted: vec![0..1, 8..17],
+            cut: false,
         };
         assert_eq!(s.to_html(), "<b>a</b> &lt;b&gt; &amp; <b>WikiLeaks</b>");
     }

@@ -204,19 +204,26 @@ fn snippet(generator: Option<&SnippetGenerator>, text: &str) -> Snippet {
             let tail = text[range.end..]
                 .find(char::is_whitespace)
                 .unwrap_or(text.len() - range.end);
+            let end = range.end + tail;
             return Snippet {
-                fragment: text[range.start..range.end + tail].to_string(),
+                fragment: text[range.start..end].to_string(),
                 highlighted: s.highlighted().to_vec(),
+                cut: end < text.trim_end().len(),
             };
         }
     }
-    let end = text
-        .char_indices()
-        .nth(SNIPPET_CHARS)
-        .map_or(text.len(), |(i, _)| i);
+    // The start of the text, cut at a space when it is too long.
+    let end = match text.char_indices().nth(SNIPPET_CHARS) {
+        None => text.len(),
+        Some((limit, _)) => text[..limit]
+            .rfind(char::is_whitespace)
+            .filter(|&space| space > 0)
+            .unwrap_or(limit),
+    };
     Snippet {
         fragment: text[..end].to_string(),
         highlighted: Vec::new(),
+        cut: end < text.len(),
     }
 }
 
