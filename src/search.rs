@@ -50,11 +50,14 @@ pub struct Request<'a> {
 
 /// Runs `req` on the committed state seen by `searcher`.
 pub fn run(index: &MessageIndex, searcher: &Searcher, req: &Request) -> Result<SearchResult> {
+    // No page holds more than every message: clamping also keeps tantivy
+    // from sizing buffers (and sums) by a user's `--limit 99999999999`.
+    let every = (searcher.num_docs() as usize).max(1);
     let limit = match req.limit {
-        0 => (searcher.num_docs() as usize).max(1),
-        n => n,
+        0 => every,
+        n => n.min(every),
     };
-    let top = TopDocs::with_limit(limit).and_offset(req.offset);
+    let top = TopDocs::with_limit(limit).and_offset(req.offset.min(every));
     let aggs = facet_collector(index, &req.facets, req.facet_limit)?;
     let query = req.query.query.as_ref();
     let (total, page, facets) = match req.sort {
