@@ -200,11 +200,13 @@ impl Builder {
         if let UserInputLeaf::Literal(lit) = &mut leaf {
             // The grammar leaves the `*` of an unquoted `word*` in the word;
             // make it the prefix it means.
-            if on_text && lit.delimiter == Delimiter::None && !lit.prefix {
-                if let Some(stem) = lit.phrase.strip_suffix('*') {
-                    lit.phrase = stem.to_string();
-                    lit.prefix = true;
-                }
+            if on_text
+                && lit.delimiter == Delimiter::None
+                && !lit.prefix
+                && let Some(stem) = lit.phrase.strip_suffix('*')
+            {
+                lit.phrase = stem.to_string();
+                lit.prefix = true;
             }
             // tantivy's parser takes a prefix for a phrase prefix, which needs
             // two words; one word is a plain prefix of the analysed word.
