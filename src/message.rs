@@ -92,6 +92,7 @@ impl Message {
         let id = match map.remove("id") {
             None | Some(Value::Null) => derive_id(&sender, date, &text),
             Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
+            Some(Value::String(_)) => return Err("field `id` is empty".into()),
             Some(Value::Number(n)) => n.to_string(),
             Some(other) => {
                 return Err(format!(

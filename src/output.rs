@@ -119,7 +119,7 @@ fn table(out: &mut dyn Write, r: &SearchResult, style: Style) -> Result<()> {
             };
             writeln!(out, "    {text}{more}")?;
         }
-        let id = format!("id: {}", hit.id);
+        let id = truncate(&format!("id: {}", hit.id), width - 4);
         if style.ansi {
             writeln!(out, "    {DIM}{id}{RESET}")?;
         } else {
@@ -163,9 +163,21 @@ fn wrap(snippet: &Snippet, width: usize) -> Vec<Snippet> {
     let mut start: Option<usize> = None;
     let mut end = 0;
     let mut chars = 0;
-    let mut words = text.split_whitespace().map(|w| {
+    let width = width.max(1);
+    // Words with their byte span and length in characters; a word longer
+    // than a line (a URL) is split into pieces that fit.
+    let mut words = text.split_whitespace().flat_map(|w| {
         let at = w.as_ptr() as usize - text.as_ptr() as usize;
-        (at, at + w.len(), w.chars().count())
+        let bounds: Vec<usize> = w
+            .char_indices()
+            .map(|(i, _)| i)
+            .step_by(width)
+            .chain([w.len()])
+            .collect();
+        bounds
+            .windows(2)
+            .map(|b| (at + b[0], at + b[1], w[b[0]..b[1]].chars().count()))
+            .collect::<Vec<_>>()
     });
     let cut = |from: usize, to: usize| Snippet {
         fragment: text[from..to].to_string(),
@@ -336,6 +348,17 @@ mod tests {
         assert_eq!(texts, ["one two", "three", "four"]);
         assert_eq!(lines[0].to_html(), "one <b>two</b>");
         assert_eq!(lines[2].to_html(), "<b>four</b>");
+    }
+
+    #[test]
+    fn words_longer_than_a_line_are_split() {
+        let lines = wrap(&plain("see https://example.com/a/very/long/path ok"), 10);
+        assert!(
+            lines.iter().all(|l| l.fragment.chars().count() <= 10),
+            "{lines:?}"
+        );
+        let joined: String = lines.iter().map(|l| l.fragment.replace(' ', "")).collect();
+        assert_eq!(joined, "seehttps://example.com/a/very/long/pathok");
     }
 
     #[test]

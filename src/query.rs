@@ -41,6 +41,9 @@ pub struct Built {
     pub query: Box<dyn Query>,
     /// True when some words must match the text (so ranking means something).
     pub has_text: bool,
+    /// Analysed prefixes the text is searched for (`dishon*`), so snippets
+    /// can mark the words they matched.
+    pub prefixes: Vec<String>,
 }
 
 /// Parses `text` and combines it with `filters`. The error names what is
@@ -53,6 +56,7 @@ pub fn build(index: &MessageIndex, text: &str, filters: &Filters) -> Result<Buil
         f,
         parser,
         has_text: false,
+        prefixes: Vec::new(),
     };
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     if !text.trim().is_empty() {
@@ -100,6 +104,7 @@ pub fn build(index: &MessageIndex, text: &str, filters: &Filters) -> Result<Buil
     Ok(Built {
         query,
         has_text: builder.has_text,
+        prefixes: builder.prefixes,
     })
 }
 
@@ -107,6 +112,7 @@ struct Builder {
     f: Fields,
     parser: QueryParser,
     has_text: bool,
+    prefixes: Vec<String>,
 }
 
 impl Builder {
@@ -121,6 +127,19 @@ impl Builder {
                 let mut clauses = Vec::with_capacity(children.len() + 1);
                 for (occur, child) in children {
                     let occur = occur.unwrap_or(Occur::Must);
+                    // `a AND NOT b` parses as `+a +(-b)`: lift the exclusions
+                    // of a required, wholly negative group into this clause,
+                    // so that it means (and ranks like) `+a -b`.
+                    let child = match (occur, child) {
+                        (Occur::Must, UserInputAst::Clause(group)) if all_negative(&group) => {
+                            for (_, excluded) in group {
+                                let query = self.convert(excluded, !negated, text)?;
+                                clauses.push((Occur::MustNot, query));
+                            }
+                            continue;
+                        }
+                        (_, child) => child,
+                    };
                     let negated = negated ^ (occur == Occur::MustNot);
                     clauses.push((occur, self.convert(child, negated, text)?));
                 }
@@ -180,6 +199,14 @@ impl Builder {
             });
         }
         if let UserInputLeaf::Literal(lit) = &leaf {
+            if lit.delimiter == Delimiter::None && lit.phrase.contains('~') {
+                return Err(format!(
+                    "bad query `{text}`: fuzzy matching (`{}`) is not supported; \
+                     `~N` sets the slop of a quoted phrase (\"dishonest media\"~2), \
+                     and a word with `~` in it goes in quotes",
+                    lit.phrase
+                ));
+            }
             let bare_operator = lit.field_name.is_none()
                 && lit.delimiter == Delimiter::None
                 && matches!(lit.phrase.as_str(), "AND" | "OR" | "NOT");
@@ -211,6 +238,9 @@ impl Builder {
             // tantivy's parser takes a prefix for a phrase prefix, which needs
             // two words; one word is a plain prefix of the analysed word.
             let tokens = schema::text_tokens(&lit.phrase);
+            if on_text && lit.prefix && !negated {
+                self.prefixes.extend(tokens.last().cloned());
+            }
             if on_text && lit.prefix && tokens.len() == 1 {
                 let term = Term::from_field_text(f.text, &tokens[0]);
                 return Ok(Box::new(FuzzyTermQuery::new_prefix(term, 0, true)));
@@ -228,8 +258,12 @@ impl Builder {
     }
 }
 
+fn all_negative(group: &[(Option<Occur>, UserInputAst)]) -> bool {
+    !group.is_empty() && group.iter().all(|(o, _)| *o == Some(Occur::MustNot))
+}
+
 fn operator_value(op: &str, lit: &UserInputLiteral, text: &str) -> Result<String, String> {
-    if lit.prefix || lit.slop > 0 || lit.phrase.ends_with('*') {
+    if lit.prefix || lit.slop > 0 || lit.phrase.ends_with('*') || lit.phrase.contains('~') {
         return Err(format!(
             "bad query `{text}`: `{op}:` takes a plain value, without `*` or `~`"
         ));

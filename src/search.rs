@@ -2,6 +2,8 @@
 //! the asked order with snippets, and counting facets, all in one pass over
 //! the index. Returns plain `result` types.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use anyhow::{Context, Result, anyhow};
 use serde_json::{Value, json};
 use tantivy::aggregation::agg_req::Aggregations;
@@ -9,8 +11,9 @@ use tantivy::aggregation::{AggContextParams, AggregationCollector, AggregationLi
 use tantivy::collector::sort_key::{ComparatorEnum, SortByStaticFastValue};
 use tantivy::collector::{Collector, Count, TopDocs};
 use tantivy::query::{AllQuery, Query, TermQuery};
-use tantivy::schema::{IndexRecordOption, Value as _};
+use tantivy::schema::{Field, IndexRecordOption, Value as _};
 use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DateTime, DocAddress, Searcher, TantivyDocument, Term};
 
 use crate::index::MessageIndex;
@@ -20,9 +23,11 @@ use crate::result::{FacetCount, Facets, Hit, SearchResult, Snippet, Stats};
 
 /// How many characters of text a snippet shows.
 const SNIPPET_CHARS: usize = 160;
-/// Facet buckets kept when the user asks for all values (`--facet-limit 0`).
-/// Not `u32::MAX`: tantivy computes a default of ten times the size even when
-/// it is given one, and that must not overflow.
+/// The weight of a word matched by a prefix when choosing a fragment.
+const PREFIX_WEIGHT: f32 = 0.5;
+/// Facet buckets asked of tantivy: all of them. Not `u32::MAX`: tantivy
+/// computes a default of ten times the size even when it is given one, and
+/// that must not overflow.
 const ALL_VALUES: u32 = u32::MAX / 16;
 
 /// The order of hits.
@@ -58,7 +63,7 @@ pub fn run(index: &MessageIndex, searcher: &Searcher, req: &Request) -> Result<S
         n => n.min(every),
     };
     let top = TopDocs::with_limit(limit).and_offset(req.offset.min(every));
-    let aggs = facet_collector(index, &req.facets, req.facet_limit)?;
+    let aggs = facet_collector(index, &req.facets)?;
     let query = req.query.query.as_ref();
     let (total, page, facets) = match req.sort {
         Sort::Relevance => collect(searcher, query, top.order_by_score(), aggs, Some)?,
@@ -83,17 +88,14 @@ pub fn run(index: &MessageIndex, searcher: &Searcher, req: &Request) -> Result<S
             |_| None,
         )?,
     };
-    let snippets = if req.query.has_text {
-        let mut generator = SnippetGenerator::create(searcher, query, index.fields.text)?;
-        generator.set_max_num_chars(SNIPPET_CHARS);
-        Some(generator)
-    } else {
-        None
+    let highlighter = match req.query.has_text {
+        true => Some(Highlighter::new(index, searcher, req.query)?),
+        false => None,
     };
     let mut hits = Vec::with_capacity(page.len());
     for (score, address) in page {
         let message = load(index, searcher, address)?;
-        let snippet = snippet(snippets.as_ref(), &message.text);
+        let snippet = snippet(highlighter.as_ref(), &message.text);
         hits.push(Hit {
             id: message.id,
             score,
@@ -112,7 +114,7 @@ pub fn run(index: &MessageIndex, searcher: &Searcher, req: &Request) -> Result<S
         query: req.echo.clone(),
         total: total as u64,
         hits,
-        facets: Facets(facets_from(&req.facets, facets)?),
+        facets: Facets(facets_from(&req.facets, facets, req.facet_limit)?),
     })
 }
 
@@ -135,26 +137,18 @@ where
     Ok((total, page, serde_json::to_value(facets)?))
 }
 
-fn facet_collector(
-    index: &MessageIndex,
-    facets: &[String],
-    facet_limit: usize,
-) -> Result<AggregationCollector> {
-    let size = match facet_limit {
-        0 => ALL_VALUES,
-        n => u32::try_from(n).unwrap_or(ALL_VALUES),
-    };
+fn facet_collector(index: &MessageIndex, facets: &[String]) -> Result<AggregationCollector> {
     let mut request = serde_json::Map::new();
     for name in facets {
         let missing = match name.as_str() {
             "year" | "month" | "day" => "undated",
             _ => "(none)",
         };
-        // segment_size = size: every segment reports all its values up to
-        // the limit, so counts are exact rather than estimated.
+        // Every segment reports every value, and the limit is applied after
+        // merging: counts are exact, never per-segment estimates.
         request.insert(
             name.clone(),
-            json!({"terms": {"field": name, "size": size, "segment_size": size, "missing": missing}}),
+            json!({"terms": {"field": name, "size": ALL_VALUES, "segment_size": ALL_VALUES, "missing": missing}}),
         );
     }
     let aggs: Aggregations =
@@ -164,8 +158,13 @@ fn facet_collector(
     Ok(AggregationCollector::from_aggs(aggs, context))
 }
 
-/// Reads the terms aggregation results back, ordered by count then value.
-fn facets_from(names: &[String], results: Value) -> Result<Vec<(String, Vec<FacetCount>)>> {
+/// Reads the terms aggregation results back, ordered by count then value,
+/// keeping the first `limit` (all when 0).
+fn facets_from(
+    names: &[String],
+    results: Value,
+    limit: usize,
+) -> Result<Vec<(String, Vec<FacetCount>)>> {
     let mut out = Vec::with_capacity(names.len());
     for name in names {
         let buckets = results[name]["buckets"]
@@ -183,6 +182,9 @@ fn facets_from(names: &[String], results: Value) -> Result<Vec<(String, Vec<Face
             .filter(|c| c.count > 0)
             .collect();
         counts.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+        if limit > 0 {
+            counts.truncate(limit);
+        }
         out.push((name.clone(), counts));
     }
     Ok(out)
@@ -197,9 +199,66 @@ fn load(index: &MessageIndex, searcher: &Searcher, address: DocAddress) -> Resul
     serde_json::from_str(record).context("a stored message cannot be read; re-create the index")
 }
 
-fn snippet(generator: Option<&SnippetGenerator>, text: &str) -> Snippet {
-    if let Some(generator) = generator {
-        let s = generator.snippet(text);
+/// Picks the best fragment of a text and marks the query's words in it.
+struct Highlighter {
+    /// The query's words in the text field, weighted as tantivy's snippet
+    /// generator weights them (rarer words count more).
+    terms: BTreeMap<String, f32>,
+    prefixes: Vec<String>,
+    analyzer: TextAnalyzer,
+    field: Field,
+}
+
+impl Highlighter {
+    fn new(index: &MessageIndex, searcher: &Searcher, query: &Built) -> Result<Highlighter> {
+        let field = index.fields.text;
+        let mut words = BTreeSet::new();
+        query.query.query_terms(&mut |term, _| {
+            if term.field() == field {
+                words.insert(term.clone());
+            }
+        });
+        let mut terms = BTreeMap::new();
+        for term in words {
+            let doc_freq = searcher.doc_freq(&term)?;
+            if let (Some(word), true) = (term.value().as_str(), doc_freq > 0) {
+                terms.insert(word.to_string(), 1.0 / (1.0 + doc_freq as f32));
+            }
+        }
+        Ok(Highlighter {
+            terms,
+            prefixes: query.prefixes.clone(),
+            analyzer: index.index.tokenizer_for_field(field)?,
+            field,
+        })
+    }
+
+    /// A snippet of `text`. Words matched by a prefix are found in the text
+    /// itself, so the dictionary is never scanned for them.
+    fn snippet(&self, text: &str) -> tantivy::snippet::Snippet {
+        let mut terms = self.terms.clone();
+        if !self.prefixes.is_empty() {
+            let mut analyzer = self.analyzer.clone();
+            let mut stream = analyzer.token_stream(text);
+            while let Some(token) = stream.next() {
+                if self
+                    .prefixes
+                    .iter()
+                    .any(|p| token.text.starts_with(p.as_str()))
+                {
+                    terms.entry(token.text.clone()).or_insert(PREFIX_WEIGHT);
+                }
+            }
+        }
+        let generator =
+            SnippetGenerator::new(terms, self.analyzer.clone(), self.field, SNIPPET_CHARS);
+        generator.snippet(text)
+    }
+}
+
+fn snippet(highlighter: Option<&Highlighter>, text: &str) -> Snippet {
+    if let Some(highlighter) = highlighter {
+        let s = highlighter.snippet(text);
         if !s.highlighted().is_empty() {
             // tantivy ends a fragment at its last word; keep the punctuation
             // that closes it ("Rigged system!", not "Rigged system").
@@ -246,6 +305,7 @@ pub fn stats(index: &MessageIndex, searcher: &Searcher, top_senders: usize) -> R
     let all = Built {
         query: Box::new(AllQuery),
         has_text: false,
+        prefixes: Vec::new(),
     };
     let ends = |sort| -> Result<Option<Hit>> {
         let req = Request {

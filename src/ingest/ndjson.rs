@@ -49,6 +49,9 @@ impl<R: BufRead> Iterator for Records<R> {
 }
 
 fn parse_line(bytes: &[u8]) -> Result<Value, String> {
+    // Without its line ending, so that a truncated record's error points at
+    // the end of the line rather than "column 0" of a next one.
+    let bytes = bytes.trim_ascii_end();
     let line = std::str::from_utf8(bytes)
         .map_err(|e| format!("invalid UTF-8 at byte {} of the line", e.valid_up_to() + 1))?;
     serde_json::from_str::<Value>(line).map_err(|e| {

@@ -126,13 +126,15 @@ impl Env {
     }
 
     /// Runs `missive ARGS… --index <dir>/index`.
-    pub fn run<I, S>(&self, args: I) -> Run
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<std::ffi::OsStr>,
-    {
+    pub fn run<S: AsRef<str>>(&self, args: impl IntoIterator<Item = S>) -> Run {
+        let args: Vec<String> = args.into_iter().map(|a| a.as_ref().to_string()).collect();
+        let index = self
+            .index()
+            .to_str()
+            .expect("a UTF-8 temp path")
+            .to_string();
         let mut cmd = self.bare_command();
-        cmd.args(args).arg("--index").arg(self.index());
+        cmd.args(with_flags(&args, &["--index".to_string(), index]));
         finish(&mut cmd)
     }
 
@@ -148,7 +150,8 @@ impl Env {
 
     /// `missive search ARGS… --format json`, read back; also the exit code.
     pub fn search(&self, args: &[&str]) -> (SearchJson, i32) {
-        let run = self.run(["search"].iter().chain(args).chain(&["--format", "json"]));
+        let args = with_flags(&[&["search"][..], args].concat(), &["--format", "json"]);
+        let run = self.run(&args);
         assert!(
             run.code == 0 || run.code == 1,
             "search {args:?} failed: {run:#?}"
@@ -158,9 +161,7 @@ impl Env {
 
     /// The ids of every match of `search ARGS…`, in the order printed.
     pub fn ids(&self, args: &[&str]) -> Vec<String> {
-        let mut all = args.to_vec();
-        all.extend(["--limit", "0"]);
-        let (result, _) = self.search(&all);
+        let (result, _) = self.search(&with_flags(args, &["--limit", "0"]));
         assert_eq!(result.hits.len() as u64, result.total, "{args:?}");
         result.hits.into_iter().map(|h| h.id).collect()
     }
@@ -175,6 +176,16 @@ impl Env {
         let run = self.run(["index"].iter().chain(inputs).chain(&["--format", "json"]));
         (run.json(), run)
     }
+}
+
+/// `args` with `flags` added: at the end, or before a `--` (after which
+/// everything is the query's).
+pub fn with_flags<S: Clone + AsRef<str>>(args: &[S], flags: &[S]) -> Vec<S> {
+    let at = args
+        .iter()
+        .position(|a| a.as_ref() == "--")
+        .unwrap_or(args.len());
+    [&args[..at], flags, &args[at..]].concat()
 }
 
 fn finish(cmd: &mut Command) -> Run {
@@ -208,7 +219,6 @@ pub struct Record {
     pub recipients: Vec<String>,
     pub date: Option<String>,
     pub text: String,
-    pub conversation: Option<String>,
     /// The whole record as it is in the file.
     pub raw: serde_json::Map<String, Value>,
 }
@@ -242,7 +252,6 @@ pub fn corpus() -> Vec<Record> {
                     .unwrap_or_default(),
                 date: string("date"),
                 text: string("text").expect("text"),
-                conversation: string("conversation"),
                 raw,
             }
         })
