@@ -362,6 +362,16 @@ mod tests {
     }
 
     #[test]
+    fn snippets_escape_text_and_bold_matches() {
+        let s = Snippet {
+            fragment: "a <b> & WikiLeaks".into(),
+            highlighted: vec![0..1, 8..17],
+            cut: false,
+        };
+        assert_eq!(s.to_html(), "<b>a</b> &lt;b&gt; &amp; <b>WikiLeaks</b>");
+    }
+
+    #[test]
     fn truncation_respects_width() {
         assert_eq!(truncate("abcdef", 4), "abc…");
         assert_eq!(truncate("abc", 4), "abc");

@@ -113,18 +113,3 @@ pub struct Stats {
     pub types: Vec<FacetCount>,
     pub senders: Vec<FacetCount>,
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn snippets_escape_text_and_bold_matches() {
-        let s = Snippet {
-            fragment: "a <b> & WikiLeaks".into(),
-            highlighted: vec![0..1, 8..17],
-            cut: false,
-        };
-        assert_eq!(s.to_html(), "<b>a</b> &lt;b&gt; &amp; <b>WikiLeaks</b>");
-    }
-}
