@@ -5,8 +5,13 @@ use missive::cli::{self, Cli};
 use missive::output::is_broken_pipe;
 
 fn main() -> ExitCode {
-    let parsed = Cli::parse();
-    match cli::run(parsed) {
+    // A panic is a bug, never the answer to bad input; should one happen,
+    // say so in one line and exit with the error code, not a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("missive: internal error (panicked at {info}); please report it");
+        std::process::exit(i32::from(cli::ERROR));
+    }));
+    match cli::run(Cli::parse()) {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
