@@ -8,7 +8,14 @@ fn main() -> ExitCode {
     // A panic is a bug, never the answer to bad input; should one happen,
     // say so in one line and exit with the error code, not a backtrace.
     std::panic::set_hook(Box::new(|info| {
-        eprintln!("missive: internal error (panicked at {info}); please report it");
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let place = info.location().map(|l| l.to_string()).unwrap_or_default();
+        eprintln!("missive: internal error: {what} (panicked at {place}); please report it");
         std::process::exit(i32::from(cli::ERROR));
     }));
     match cli::run(Cli::parse()) {
