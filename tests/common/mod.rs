@@ -2,6 +2,9 @@
 //! the real `missive` binary against it, serde mirrors of the JSON the binary
 //! prints, and a reading of the bundled corpus that tests derive their
 //! expectations from (so no expected id is typed by hand).
+//!
+//! Each test crate uses a part of it.
+#![allow(dead_code)]
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
