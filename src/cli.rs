@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Result, anyhow};
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::date::Date;
@@ -15,6 +16,7 @@ use crate::index::MessageIndex;
 use crate::ingest::{self, Input};
 use crate::output::{self, Format, Style};
 use crate::query::{self, Filters};
+use crate::schema;
 use crate::search::{self, Request, Sort};
 
 /// Exit codes, as ripgrep and grep use them.
@@ -118,13 +120,8 @@ pub struct SearchArgs {
     #[arg(long, value_name = "DATE", value_parser = Date::parse)]
     pub until: Option<Date>,
     /// Count matches by FIELD (repeat, or separate with commas).
-    #[arg(
-        long = "facet",
-        value_name = "FIELD",
-        value_enum,
-        value_delimiter = ','
-    )]
-    pub facets: Vec<FacetArg>,
+    #[arg(long = "facet", value_name = "FIELD", value_parser = facet_names(), value_delimiter = ',')]
+    pub facets: Vec<String>,
     /// Values shown per facet, most frequent first; 0 for all.
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub facet_limit: usize,
@@ -167,30 +164,23 @@ pub enum SortArg {
     Oldest,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum FacetArg {
-    Sender,
-    #[value(alias = "recipient")]
-    Recipients,
-    Type,
-    Conversation,
-    Year,
-    Month,
-    Day,
+/// The facet names `schema` defines, for clap to check and list.
+fn facet_values() -> Vec<PossibleValue> {
+    let value = |name: &'static str| match name {
+        "recipients" => PossibleValue::new(name).alias("recipient"),
+        _ => PossibleValue::new(name),
+    };
+    schema::FACETS.iter().map(|&name| value(name)).collect()
 }
 
-impl FacetArg {
-    fn name(self) -> &'static str {
-        match self {
-            FacetArg::Sender => "sender",
-            FacetArg::Recipients => "recipients",
-            FacetArg::Type => "type",
-            FacetArg::Conversation => "conversation",
-            FacetArg::Year => "year",
-            FacetArg::Month => "month",
-            FacetArg::Day => "day",
-        }
-    }
+/// Checks a facet name and resolves an alias to the name it stands for.
+fn facet_names() -> impl TypedValueParser<Value = String> {
+    PossibleValuesParser::new(facet_values()).map(|given| {
+        facet_values()
+            .into_iter()
+            .find(|v| v.matches(&given, false))
+            .map_or(given, |v| v.get_name().to_string())
+    })
 }
 
 /// Runs the parsed command line and returns the exit code.
@@ -294,9 +284,9 @@ fn search_cmd(dir: &Path, args: SearchArgs, out: &mut dyn Write) -> Result<u8> {
         None => Sort::Newest,
     };
     let mut facets: Vec<String> = Vec::new();
-    for f in &args.facets {
-        if !facets.iter().any(|x| x == f.name()) {
-            facets.push(f.name().to_string());
+    for f in args.facets {
+        if !facets.contains(&f) {
+            facets.push(f);
         }
     }
     let request = Request {

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use serde_json::{Value, json};
 use tantivy::aggregation::agg_req::Aggregations;
 use tantivy::aggregation::{AggContextParams, AggregationCollector, AggregationLimitsGuard};
@@ -20,6 +20,7 @@ use crate::index::MessageIndex;
 use crate::message::Message;
 use crate::query::Built;
 use crate::result::{FacetCount, Facets, Hit, SearchResult, Snippet, Stats};
+use crate::schema;
 
 /// How many characters of text a snippet shows.
 const SNIPPET_CHARS: usize = 160;
@@ -140,6 +141,12 @@ where
 fn facet_collector(index: &MessageIndex, facets: &[String]) -> Result<AggregationCollector> {
     let mut request = serde_json::Map::new();
     for name in facets {
+        if !schema::FACETS.contains(&name.as_str()) {
+            bail!(
+                "there is no facet `{name}` (facets are {})",
+                schema::FACETS.join(", ")
+            );
+        }
         let missing = match name.as_str() {
             "year" | "month" | "day" => "undated",
             _ => "(none)",

@@ -1727,3 +1727,19 @@ fn bold_words(snippet: &str) -> Vec<String> {
         .filter_map(|s| s.split_once("</b>").map(|(b, _)| b.to_string()))
         .collect()
 }
+
+#[test]
+fn the_recipient_facet_alias_counts_recipients() {
+    let env = Env::with_corpus();
+    let (by_alias, _) = env.search(&["--facet", "recipient"]);
+    let (by_name, _) = env.search(&["--facet", "recipients"]);
+    assert_eq!(
+        by_alias.facets.get("recipients"),
+        by_name.facets.get("recipients")
+    );
+    assert!(
+        by_name.facets["recipients"]
+            .iter()
+            .any(|c| c.value == "WikiLeaks")
+    );
+}
