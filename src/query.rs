@@ -15,7 +15,7 @@ use tantivy::query::{
     QueryParserError, RangeQuery, TermQuery,
 };
 use tantivy::query_grammar::{Delimiter, UserInputAst, UserInputLeaf, UserInputLiteral};
-use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::schema::{Field, IndexRecordOption, Schema};
 
 use crate::date::Date;
 use crate::index::MessageIndex;
@@ -54,6 +54,7 @@ pub fn build(index: &MessageIndex, text: &str, filters: &Filters) -> Result<Buil
     parser.set_conjunction_by_default();
     let mut builder = Builder {
         f,
+        schema: index.index.schema(),
         parser,
         has_text: false,
         prefixes: Vec::new(),
@@ -110,6 +111,7 @@ pub fn build(index: &MessageIndex, text: &str, filters: &Filters) -> Result<Buil
 
 struct Builder {
     f: Fields,
+    schema: Schema,
     parser: QueryParser,
     has_text: bool,
     prefixes: Vec<String>,
@@ -180,6 +182,24 @@ impl Builder {
                 "from" | "sender" | "to" | "recipient" | "recipients" | "type" | "since" | "until"
             )
         });
+        if let UserInputLeaf::Exists { field } = &leaf {
+            // `field:*` reads a fast field; on any other it would fail only
+            // when the search runs, with a message about the schema.
+            let schema = &self.schema;
+            let Ok(handle) = schema.get_field(field) else {
+                return Err(parser_error(
+                    text,
+                    QueryParserError::FieldDoesNotExist(field.clone()),
+                ));
+            };
+            if !schema.get_field_entry(handle).is_fast() {
+                return Err(format!(
+                    "bad query `{text}`: `{field}:*` is not supported; \
+                     `FIELD:*` (has a value) works on {}, date",
+                    schema::FACETS.join(", ")
+                ));
+            }
+        }
         if let Some(op) = operator {
             let UserInputLeaf::Literal(lit) = leaf else {
                 return Err(format!(

@@ -1743,3 +1743,16 @@ fn the_recipient_facet_alias_counts_recipients() {
             .any(|c| c.value == "WikiLeaks")
     );
 }
+
+#[test]
+fn has_a_value_queries_work_on_fast_fields_and_are_refused_elsewhere() {
+    let env = Env::with_corpus();
+    let with_conversation = ids_where(&corpus(), |r| r.raw.contains_key("conversation"));
+    assert_eq!(env.id_set(&["conversation:*"]), with_conversation);
+    for query in ["id:*", "text:*", "bogus:*"] {
+        let run = env.run(["search", query]);
+        assert_eq!(run.code, 2, "{query}: {run:#?}");
+        assert!(run.stderr.contains("bad query"), "{query}: {}", run.stderr);
+        assert!(run.stdout.is_empty(), "{query}");
+    }
+}
