@@ -5,13 +5,13 @@
 //! Whatever happens during a run, readers see the last committed state:
 //! tantivy publishes a commit by atomically replacing `meta.json`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
 use tantivy::collector::Count;
 use tantivy::directory::error::LockError;
-use tantivy::query::TermQuery;
+use tantivy::query::{TermQuery, TermSetQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DateTime, Index, IndexReader, IndexWriter, Searcher, TantivyDocument, Term};
 
@@ -21,6 +21,8 @@ use crate::schema::{self, Fields};
 
 /// Writer memory budget per indexing thread.
 const WRITER_HEAP_PER_THREAD: usize = 64 * 1024 * 1024;
+/// Replaced messages held back to be deleted with one operation.
+const REPLACEMENT_BATCH: usize = 4096;
 
 /// An open missive index.
 pub struct MessageIndex {
@@ -118,6 +120,7 @@ impl MessageIndex {
             writer,
             committed: self.reader()?.searcher(),
             seen: HashSet::new(),
+            replacements: HashMap::new(),
             added: 0,
             replaced: 0,
         })
@@ -131,6 +134,9 @@ pub struct Writer<'a> {
     /// The state before this run, to tell added from replaced.
     committed: Searcher,
     seen: HashSet<String>,
+    /// Replacements not yet written: their ids are deleted in one operation,
+    /// then their new documents added (see `flush_replacements`).
+    replacements: HashMap<String, TantivyDocument>,
     pub added: u64,
     pub replaced: u64,
 }
@@ -139,24 +145,52 @@ impl Writer<'_> {
     /// Adds a message, replacing any message with the same id.
     pub fn upsert(&mut self, message: &Message) -> Result<()> {
         let f = &self.owner.fields;
-        let id_term = Term::from_field_text(f.id, &message.id);
+        let doc = document(f, message)?;
         let existed = !self.seen.insert(message.id.clone())
             || self.committed.search(
-                &TermQuery::new(id_term.clone(), IndexRecordOption::Basic),
+                &TermQuery::new(
+                    Term::from_field_text(f.id, &message.id),
+                    IndexRecordOption::Basic,
+                ),
                 &Count,
             )? > 0;
-        if existed {
-            self.replaced += 1;
-        } else {
+        if !existed {
             self.added += 1;
+            self.writer.add_document(doc)?;
+            return Ok(());
         }
-        self.writer.delete_term(id_term);
-        self.writer.add_document(document(f, message)?)?;
+        self.replaced += 1;
+        // The last version of an id in this batch wins.
+        self.replacements.insert(message.id.clone(), doc);
+        if self.replacements.len() >= REPLACEMENT_BATCH {
+            self.flush_replacements()?;
+        }
+        Ok(())
+    }
+
+    /// Deletes the batch's ids, then adds their new documents. tantivy keeps
+    /// each delete operation (a query weight, about a kilobyte) until the
+    /// commit, so one delete per batch rather than per message keeps memory
+    /// flat; a delete removes only documents added before it, so the new
+    /// documents survive it.
+    fn flush_replacements(&mut self) -> Result<()> {
+        if self.replacements.is_empty() {
+            return Ok(());
+        }
+        let id = self.owner.fields.id;
+        let batch = std::mem::take(&mut self.replacements);
+        let terms: Vec<Term> = batch.keys().map(|k| Term::from_field_text(id, k)).collect();
+        self.writer
+            .delete_query(Box::new(TermSetQuery::new(terms)))?;
+        for doc in batch.into_values() {
+            self.writer.add_document(doc)?;
+        }
         Ok(())
     }
 
     /// Publishes everything upserted in this run, atomically.
     pub fn commit(mut self) -> Result<()> {
+        self.flush_replacements()?;
         self.writer
             .commit()
             .context("cannot commit the index; its previous state is intact")?;

@@ -1756,3 +1756,35 @@ fn has_a_value_queries_work_on_fast_fields_and_are_refused_elsewhere() {
         assert!(run.stdout.is_empty(), "{query}");
     }
 }
+
+#[test]
+fn replacing_more_messages_than_one_batch_leaves_one_version_of_each() {
+    // More than the writer's replacement batch (4096), with an id repeated
+    // within the run, so replacements cross batch boundaries.
+    let env = Env::empty();
+    let batch = |word: &str, n: usize| -> String {
+        (0..n)
+            .map(|i| {
+                format!(
+                    "{{\"id\":\"r{i}\",\"type\":\"dm\",\"sender\":\"S\",\"text\":\"{word} {i}\"}}\n"
+                )
+            })
+            .collect()
+    };
+    let n = 5000;
+    let first = env.run_with_stdin(&["index", "-", "--format", "json"], &batch("first", n));
+    let first: IndexSummary = first.json();
+    assert_eq!((first.added, first.replaced), (n as u64, 0));
+
+    let mut again = batch("second", n);
+    again.push_str(&batch("third", 10));
+    let second = env.run_with_stdin(&["index", "-", "--format", "json"], &again);
+    let second: IndexSummary = second.json();
+    assert_eq!((second.added, second.replaced), (0, n as u64 + 10));
+
+    let count = |q: &str| env.search(&[q]).0.total;
+    assert_eq!(count(""), n as u64);
+    assert_eq!(count("first"), 0);
+    assert_eq!(count("second"), n as u64 - 10);
+    assert_eq!(count("third"), 10);
+}
