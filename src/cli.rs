@@ -249,8 +249,12 @@ fn ingest_reporting(index: &MessageIndex, inputs: &[Input]) -> Result<ingest::Su
 
 /// Opens the index, building it from the bundled corpus when there is none,
 /// so that a fresh clone answers its first query.
+/// An index that nothing was ever committed to (a first build that was
+/// interrupted) counts as missing, so it does not stay empty forever.
 fn open_or_build(dir: &Path) -> Result<MessageIndex> {
-    if let Some(index) = MessageIndex::open(dir)? {
+    if let Some(index) = MessageIndex::open(dir)?
+        && !index.is_unwritten()?
+    {
         return Ok(index);
     }
     eprintln!(

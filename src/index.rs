@@ -93,6 +93,15 @@ impl MessageIndex {
         })
     }
 
+    /// True when no message was ever committed to this index.
+    pub fn is_unwritten(&self) -> Result<bool> {
+        let metas = self
+            .index
+            .load_metas()
+            .with_context(|| format!("cannot read the index in {}", self.dir.display()))?;
+        Ok(metas.opstamp == 0)
+    }
+
     /// A reader on the last committed state.
     pub fn reader(&self) -> Result<IndexReader> {
         self.index

@@ -1788,3 +1788,24 @@ fn replacing_more_messages_than_one_batch_leaves_one_version_of_each() {
     assert_eq!(count("second"), n as u64 - 10);
     assert_eq!(count("third"), 10);
 }
+
+#[test]
+fn an_index_never_written_to_is_built_on_first_search() {
+    // What a first build interrupted before its commit leaves behind: an
+    // index directory with no committed message.
+    let env = Env::empty();
+    let empty = env.run(["index", "/dev/null"]);
+    assert_eq!(empty.code, 0, "{empty:#?}");
+    let run = env.run(["search", "dishonest", "--format", "json"]);
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(run.stderr.contains("bundled corpus"), "{}", run.stderr);
+    let json: SearchJson = run.json();
+    let expected = ids_where(&corpus(), |r| has_word(&r.text, "dishonest"));
+    assert_eq!(
+        json.hits
+            .iter()
+            .map(|h| h.id.clone())
+            .collect::<BTreeSet<_>>(),
+        expected
+    );
+}
