@@ -19,6 +19,9 @@ pub const TEXT_ANALYZER: &str = "missive_text";
 /// `from:pence` finds "Mike Pence" and `from:jose` finds "José".
 pub const NAME_ANALYZER: &str = "missive_name";
 
+/// The date field's name, which sorting by date refers to.
+pub const DATE: &str = "date";
+
 /// Facets a user can ask for, by the name used on the command line and in JSON.
 pub const FACETS: &[&str] = &[
     "sender",
@@ -89,7 +92,7 @@ pub fn build() -> (Schema, Fields) {
         recipient_words: b.add_text_field("recipient_words", names),
         kind: b.add_text_field("type", raw_fast.clone()),
         conversation: b.add_text_field("conversation", raw_fast.clone()),
-        date: b.add_date_field("date", date),
+        date: b.add_date_field(DATE, date),
         year: b.add_text_field("year", raw_fast.clone()),
         month: b.add_text_field("month", raw_fast.clone()),
         day: b.add_text_field("day", raw_fast),

@@ -72,7 +72,7 @@ pub fn run(index: &MessageIndex, searcher: &Searcher, req: &Request) -> Result<S
             searcher,
             query,
             top.order_by((
-                SortByStaticFastValue::<DateTime>::for_field("date"),
+                SortByStaticFastValue::<DateTime>::for_field(schema::DATE),
                 ComparatorEnum::Natural,
             )),
             aggs,
@@ -82,7 +82,7 @@ pub fn run(index: &MessageIndex, searcher: &Searcher, req: &Request) -> Result<S
             searcher,
             query,
             top.order_by((
-                SortByStaticFastValue::<DateTime>::for_field("date"),
+                SortByStaticFastValue::<DateTime>::for_field(schema::DATE),
                 ComparatorEnum::ReverseNoneLower,
             )),
             aggs,
@@ -314,11 +314,11 @@ pub fn stats(index: &MessageIndex, searcher: &Searcher, top_senders: usize) -> R
         has_text: false,
         prefixes: Vec::new(),
     };
-    let ends = |sort| -> Result<Option<Hit>> {
+    let oldest = || -> Result<Option<Hit>> {
         let req = Request {
             query: &all,
             echo: String::new(),
-            sort,
+            sort: Sort::Oldest,
             limit: 1,
             offset: 0,
             facets: Vec::new(),
@@ -329,8 +329,8 @@ pub fn stats(index: &MessageIndex, searcher: &Searcher, top_senders: usize) -> R
             .pop()
             .filter(|h| h.date.is_some()))
     };
-    let first = ends(Sort::Oldest)?;
-    let last = ends(Sort::Newest)?;
+    let first = oldest()?;
+    // Newest first, so its one hit is the latest message.
     let mut result = run(
         index,
         searcher,
@@ -344,6 +344,7 @@ pub fn stats(index: &MessageIndex, searcher: &Searcher, top_senders: usize) -> R
             facet_limit: 0,
         },
     )?;
+    let last = result.hits.first().and_then(|h| h.date.clone());
     let mut take = |i: usize| std::mem::take(&mut result.facets.0[i].1);
     let (types, mut senders, years) = (take(0), take(1), take(2));
     senders.truncate(top_senders);
@@ -356,7 +357,7 @@ pub fn stats(index: &MessageIndex, searcher: &Searcher, top_senders: usize) -> R
         messages: result.total,
         undated,
         first: first.and_then(|h| h.date),
-        last: last.and_then(|h| h.date),
+        last,
         types,
         senders,
     })
