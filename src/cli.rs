@@ -38,7 +38,13 @@ const REJECTIONS_SHOWN: u64 = 50;
 #[command(name = "missive", version, arg_required_else_help = true)]
 pub struct Cli {
     /// Index directory.
-    #[arg(long, global = true, env = "MISSIVE_INDEX", default_value = "index")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        env = "MISSIVE_INDEX",
+        default_value = "index"
+    )]
     pub index: PathBuf,
 
     #[command(subcommand)]
