@@ -7,7 +7,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Result, anyhow};
+use anyhow::{Result, anyhow, bail};
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -263,11 +263,20 @@ fn open_or_build(dir: &Path) -> Result<MessageIndex> {
     {
         return Ok(index);
     }
+    // Only one level is created here: a mistyped `--index a/b/c` should
+    // fail, not quietly become a new index of the bundled corpus.
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty());
+    if parent.is_some_and(|p| !p.is_dir()) {
+        bail!(
+            "no index at {}, and its parent directory does not exist",
+            dir.display()
+        );
+    }
+    let index = MessageIndex::open_or_create(dir)?;
     eprintln!(
         "missive: no index at {}; building it from the bundled corpus",
         dir.display()
     );
-    let index = MessageIndex::open_or_create(dir)?;
     let summary = ingest_reporting(&index, &[Input::Bundled])?;
     if !summary.is_clean() {
         return Err(anyhow!("the bundled corpus has rejected records"));
@@ -277,6 +286,16 @@ fn open_or_build(dir: &Path) -> Result<MessageIndex> {
 
 fn search_cmd(dir: &Path, args: SearchArgs, out: &mut dyn Write) -> Result<u8> {
     let text = args.query.join(" ");
+    let flags = [
+        ("--sender", &args.senders, "pence"),
+        ("--recipient", &args.recipients, "wikileaks"),
+        ("--type", &args.types, "dm"),
+    ];
+    for (flag, values, example) in flags {
+        if values.iter().any(|v| v.trim().is_empty()) {
+            return Err(anyhow!("{flag} needs a value, as in {flag} {example}"));
+        }
+    }
     let filters = Filters {
         senders: args.senders,
         recipients: args.recipients,
@@ -324,7 +343,8 @@ fn search_cmd(dir: &Path, args: SearchArgs, out: &mut dyn Write) -> Result<u8> {
     Ok(if result.total > 0 { FOUND } else { NOT_FOUND })
 }
 
-/// The query with the flags written as the inline operators they equal.
+/// The query with the flags written as the inline operators they equal, so
+/// that running the echo as a query finds the same messages.
 fn echo(text: &str, filters: &Filters) -> String {
     let quoted = |v: &str| {
         if v.contains(char::is_whitespace) {
@@ -333,26 +353,31 @@ fn echo(text: &str, filters: &Filters) -> String {
             v.to_string()
         }
     };
-    let mut parts: Vec<String> = Vec::new();
-    if !text.trim().is_empty() {
-        parts.push(text.trim().to_string());
+    // Several values of one flag match any of them.
+    let any_of = |op: &str, values: &[String]| -> Option<String> {
+        let terms: Vec<String> = values
+            .iter()
+            .map(|v| format!("{op}:{}", quoted(v)))
+            .collect();
+        match terms.len() {
+            0 => None,
+            1 => terms.into_iter().next(),
+            _ => Some(format!("({})", terms.join(" OR "))),
+        }
+    };
+    let mut flags: Vec<String> = Vec::new();
+    flags.extend(any_of("from", &filters.senders));
+    flags.extend(any_of("to", &filters.recipients));
+    flags.extend(any_of("type", &filters.types));
+    flags.extend(filters.since.map(|d| format!("since:{}", d.display())));
+    flags.extend(filters.until.map(|d| format!("until:{}", d.display())));
+    let text = text.trim();
+    match (text.is_empty(), flags.is_empty()) {
+        (true, _) => flags.join(" "),
+        (false, true) => text.to_string(),
+        // Grouped, so that an OR in the text does not loosen the flags.
+        (false, false) => format!("({text}) {}", flags.join(" ")),
     }
-    parts.extend(
-        filters
-            .senders
-            .iter()
-            .map(|s| format!("from:{}", quoted(s))),
-    );
-    parts.extend(
-        filters
-            .recipients
-            .iter()
-            .map(|s| format!("to:{}", quoted(s))),
-    );
-    parts.extend(filters.types.iter().map(|s| format!("type:{}", quoted(s))));
-    parts.extend(filters.since.map(|d| format!("since:{}", d.display())));
-    parts.extend(filters.until.map(|d| format!("until:{}", d.display())));
-    parts.join(" ")
 }
 
 fn terminal_width() -> usize {

@@ -71,12 +71,14 @@ impl Message {
         let date = match (date, precision) {
             (None, Some(_)) => return Err("`date_precision` is given but `date` is not".into()),
             (None, None) => None,
-            (Some((d, raw)), p) => {
+            (Some((parsed, raw)), p) => {
                 let d = match p {
-                    Some(p) => d.with_precision(p)?,
-                    None => d,
+                    Some(p) => parsed.with_precision(p)?,
+                    None => parsed,
                 };
-                if d.display() != raw.trim() && d.precision >= Precision::Minute {
+                // A time of day keeps its original text (offset included)
+                // whenever the stored UTC form says it differently.
+                if parsed.precision >= Precision::Minute && d.display() != raw.trim() {
                     map.insert("date_original".into(), Value::String(raw));
                 }
                 Some(d)
@@ -249,6 +251,21 @@ mod tests {
         .unwrap();
         assert_eq!(m.date.as_deref(), Some("2016-10-12T15:03:00Z"));
         assert_eq!(m.extra["date_original"], "2016-10-12T11:03:00-04:00");
+        let coarsened = Message::from_record(json!({
+            "type": "tweet", "sender": "a", "text": "x",
+            "date": "2016-10-12T23:30:00-04:00", "date_precision": "day"
+        }))
+        .unwrap();
+        assert_eq!(coarsened.date.as_deref(), Some("2016-10-13"));
+        assert_eq!(
+            coarsened.extra["date_original"],
+            "2016-10-12T23:30:00-04:00"
+        );
+        let utc = Message::from_record(json!({
+            "type": "tweet", "sender": "a", "text": "x", "date": "2016-10-12T15:03:00Z"
+        }))
+        .unwrap();
+        assert!(!utc.extra.contains_key("date_original"));
         let e = Message::from_record(json!({
             "type": "tweet", "sender": "a", "text": "x", "date": "2016-10", "date_precision": "day"
         }))

@@ -119,7 +119,8 @@ fn table(out: &mut dyn Write, r: &SearchResult, style: Style) -> Result<()> {
             };
             writeln!(out, "    {text}{more}")?;
         }
-        let id = truncate(&format!("id: {}", hit.id), width - 4);
+        // Whole, even past the width: an id is for copying into `show`.
+        let id = format!("id: {}", hit.id);
         if style.ansi {
             writeln!(out, "    {DIM}{id}{RESET}")?;
         } else {
@@ -134,10 +135,21 @@ fn table(out: &mut dyn Write, r: &SearchResult, style: Style) -> Result<()> {
     } else {
         writeln!(out, "{} {noun} matched; {shown} shown", r.total)?;
     }
-    for (name, counts) in &r.facets.0 {
+    for facet in &r.facets.0 {
         writeln!(out)?;
-        writeln!(out, "{name}:")?;
-        facet_rows(out, counts, width)?;
+        writeln!(out, "{}:", facet.name)?;
+        if facet.counts.is_empty() {
+            writeln!(out, "  (no values)")?;
+        }
+        facet_rows(out, &facet.counts, width)?;
+        if facet.more > 0 {
+            let s = if facet.more == 1 { "" } else { "s" };
+            writeln!(
+                out,
+                "  … {} more value{s} (--facet-limit 0 shows all)",
+                facet.more
+            )?;
+        }
     }
     Ok(())
 }
@@ -179,8 +191,10 @@ fn wrap(snippet: &Snippet, width: usize) -> Vec<Snippet> {
             .map(|b| (at + b[0], at + b[1], w[b[0]..b[1]].chars().count()))
             .collect::<Vec<_>>()
     });
+    // Line breaks and tabs inside a line become spaces (one byte for one,
+    // so the highlight ranges stay put).
     let cut = |from: usize, to: usize| Snippet {
-        fragment: text[from..to].to_string(),
+        fragment: text[from..to].replace(['\n', '\r', '\t'], " "),
         highlighted: snippet
             .highlighted
             .iter()

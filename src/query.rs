@@ -11,8 +11,8 @@ use std::ops::Bound;
 use tantivy::DateTime;
 use tantivy::Term;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, QueryParser,
-    QueryParserError, RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, ExistsQuery, FuzzyTermQuery, Occur, Query,
+    QueryParser, QueryParserError, RangeQuery, TermQuery,
 };
 use tantivy::query_grammar::{Delimiter, UserInputAst, UserInputLeaf, UserInputLiteral};
 use tantivy::schema::{Field, IndexRecordOption, Schema};
@@ -23,7 +23,7 @@ use crate::schema::{self, Fields};
 
 /// Field names a query may use, for error messages.
 pub const QUERY_FIELDS: &str =
-    "text, from, to, type, since, until, conversation, id (and sender, recipient)";
+    "text, from, to, type, since, until, date, conversation, id (and sender, recipient)";
 
 /// Restrictions given as flags; each list matches any of its values, and the
 /// lists combine with AND.
@@ -176,30 +176,18 @@ impl Builder {
             UserInputLeaf::Exists { field } => Some(field.clone()),
             UserInputLeaf::All => None,
         };
-        let operator = op.as_deref().filter(|op| {
-            matches!(
-                *op,
-                "from" | "sender" | "to" | "recipient" | "recipients" | "type" | "since" | "until"
-            )
-        });
         if let UserInputLeaf::Exists { field } = &leaf {
-            // `field:*` reads a fast field; on any other it would fail only
-            // when the search runs, with a message about the schema.
-            let schema = &self.schema;
-            let Ok(handle) = schema.get_field(field) else {
-                return Err(parser_error(
-                    text,
-                    QueryParserError::FieldDoesNotExist(field.clone()),
-                ));
-            };
-            if !schema.get_field_entry(handle).is_fast() {
-                return Err(format!(
-                    "bad query `{text}`: `{field}:*` is not supported; \
-                     `FIELD:*` (has a value) works on {}, date",
-                    schema::FACETS.join(", ")
-                ));
-            }
+            return self.has_value(field, text);
         }
+        let is_literal = matches!(leaf, UserInputLeaf::Literal(_));
+        let operator = op.as_deref().filter(|op| match *op {
+            "from" | "sender" | "to" | "recipient" | "recipients" | "type" | "since" | "until" => {
+                true
+            }
+            // `date:2016-10-12` is that day; `date:[… TO …}` is tantivy's range.
+            "date" => is_literal,
+            _ => false,
+        });
         if let Some(op) = operator {
             let UserInputLeaf::Literal(lit) = leaf else {
                 return Err(format!(
@@ -215,7 +203,14 @@ impl Builder {
                 }
                 "type" => type_query(f.kind, &value),
                 "since" => since_query(f.date, parse_date(op, &value, text)?),
-                _ => until_query(f.date, parse_date(op, &value, text)?),
+                "until" => until_query(f.date, parse_date(op, &value, text)?),
+                _ => {
+                    let date = parse_date(op, &value, text)?;
+                    Box::new(BooleanQuery::new(vec![
+                        (Occur::Must, since_query(f.date, date)),
+                        (Occur::Must, until_query(f.date, date)),
+                    ]))
+                }
             });
         }
         if let UserInputLeaf::Literal(lit) = &leaf {
@@ -255,6 +250,13 @@ impl Builder {
                 lit.phrase = stem.to_string();
                 lit.prefix = true;
             }
+            if lit.delimiter == Delimiter::None && has_inner_wildcard(&lit.phrase) {
+                return Err(format!(
+                    "bad query `{text}`: `{}`: a wildcard works only at the end of a \
+                     word of the text (leak*); quote the word to search for it as it is",
+                    lit.phrase
+                ));
+            }
             // tantivy's parser takes a prefix for a phrase prefix, which needs
             // two words; one word is a plain prefix of the analysed word.
             let tokens = schema::text_tokens(&lit.phrase);
@@ -278,8 +280,52 @@ impl Builder {
     }
 }
 
+impl Builder {
+    /// `FIELD:*`: messages with a value in a fast field (operators name
+    /// their field: `to:*` is "has recipients").
+    fn has_value(&self, field: &str, text: &str) -> Result<Box<dyn Query>, String> {
+        let name = match field {
+            "from" | "sender" => "sender",
+            "to" | "recipient" | "recipients" => "recipients",
+            "since" | "until" => {
+                return Err(format!(
+                    "bad query `{text}`: `{field}:` takes a date, as in {field}:2016-10-12"
+                ));
+            }
+            other => other,
+        };
+        let schema = &self.schema;
+        let Ok(handle) = schema.get_field(name) else {
+            return Err(parser_error(
+                text,
+                QueryParserError::FieldDoesNotExist(field.to_string()),
+            ));
+        };
+        // Any other field would fail only when the search runs, with a
+        // message about the schema.
+        if !schema.get_field_entry(handle).is_fast() {
+            return Err(format!(
+                "bad query `{text}`: `{field}:*` is not supported; \
+                 `FIELD:*` (has a value) works on from, to, {}, date",
+                schema::FACETS.join(", ")
+            ));
+        }
+        Ok(Box::new(ExistsQuery::new(name.to_string(), false)))
+    }
+}
+
 fn all_negative(group: &[(Option<Occur>, UserInputAst)]) -> bool {
     !group.is_empty() && group.iter().all(|(o, _)| *o == Some(Occur::MustNot))
+}
+
+/// A `*` left in a word (after a final one became a prefix), or a `?`
+/// between letters: wildcards tantivy's grammar would pass on as text.
+fn has_inner_wildcard(word: &str) -> bool {
+    let chars: Vec<char> = word.chars().collect();
+    chars.contains(&'*')
+        || chars
+            .windows(3)
+            .any(|w| w[1] == '?' && w[0].is_alphanumeric() && w[2].is_alphanumeric())
 }
 
 fn operator_value(op: &str, lit: &UserInputLiteral, text: &str) -> Result<String, String> {

@@ -87,15 +87,25 @@ pub struct FacetCount {
     pub count: u64,
 }
 
-/// Facets in the order they were asked for; serialises as a JSON object.
+/// One facet: its most frequent values, and how many values the limit left out.
 #[derive(Clone, Debug, Default)]
-pub struct Facets(pub Vec<(String, Vec<FacetCount>)>);
+pub struct Facet {
+    pub name: String,
+    pub counts: Vec<FacetCount>,
+    /// Values not shown because of `--facet-limit`.
+    pub more: usize,
+}
+
+/// Facets in the order they were asked for; serialises as a JSON object of
+/// name → counts.
+#[derive(Clone, Debug, Default)]
+pub struct Facets(pub Vec<Facet>);
 
 impl Serialize for Facets {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(self.0.len()))?;
-        for (name, counts) in &self.0 {
-            map.serialize_entry(name, counts)?;
+        for facet in &self.0 {
+            map.serialize_entry(&facet.name, &facet.counts)?;
         }
         map.end()
     }

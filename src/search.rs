@@ -19,7 +19,7 @@ use tantivy::{DateTime, DocAddress, Searcher, TantivyDocument, Term};
 use crate::index::MessageIndex;
 use crate::message::Message;
 use crate::query::Built;
-use crate::result::{FacetCount, Facets, Hit, SearchResult, Snippet, Stats};
+use crate::result::{Facet, FacetCount, Facets, Hit, SearchResult, Snippet, Stats};
 use crate::schema;
 
 /// How many characters of text a snippet shows.
@@ -167,11 +167,7 @@ fn facet_collector(index: &MessageIndex, facets: &[String]) -> Result<Aggregatio
 
 /// Reads the terms aggregation results back, ordered by count then value,
 /// keeping the first `limit` (all when 0).
-fn facets_from(
-    names: &[String],
-    results: Value,
-    limit: usize,
-) -> Result<Vec<(String, Vec<FacetCount>)>> {
+fn facets_from(names: &[String], results: Value, limit: usize) -> Result<Vec<Facet>> {
     let mut out = Vec::with_capacity(names.len());
     for name in names {
         let buckets = results[name]["buckets"]
@@ -189,10 +185,16 @@ fn facets_from(
             .filter(|c| c.count > 0)
             .collect();
         counts.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
-        if limit > 0 {
-            counts.truncate(limit);
-        }
-        out.push((name.clone(), counts));
+        let more = match limit {
+            0 => 0,
+            n => counts.len().saturating_sub(n),
+        };
+        counts.truncate(counts.len() - more);
+        out.push(Facet {
+            name: name.clone(),
+            counts,
+            more,
+        });
     }
     Ok(out)
 }
@@ -345,7 +347,7 @@ pub fn stats(index: &MessageIndex, searcher: &Searcher, top_senders: usize) -> R
         },
     )?;
     let last = result.hits.first().and_then(|h| h.date.clone());
-    let mut take = |i: usize| std::mem::take(&mut result.facets.0[i].1);
+    let mut take = |i: usize| std::mem::take(&mut result.facets.0[i].counts);
     let (types, mut senders, years) = (take(0), take(1), take(2));
     senders.truncate(top_senders);
     let undated = years

@@ -1809,3 +1809,115 @@ fn an_index_never_written_to_is_built_on_first_search() {
         expected
     );
 }
+
+#[test]
+fn the_echoed_query_finds_what_the_flags_found() {
+    let env = Env::with_corpus();
+    for args in [
+        &["--type", "tweet", "--type", "dm"][..],
+        &[
+            "dishonest OR rigged",
+            "--since",
+            "2016-10",
+            "--sender",
+            "trump",
+        ][..],
+        &[
+            "wikileaks",
+            "--sender",
+            "Donald Trump Jr.",
+            "--sender",
+            "pence",
+        ][..],
+        &["--recipient", "wikileaks", "--until", "2016"][..],
+    ] {
+        let (with_flags, _) = env.search(args);
+        let (again, _) = env.search(&[with_flags.query.as_str()]);
+        assert_eq!(
+            again.total, with_flags.total,
+            "{args:?} echoed as {}",
+            with_flags.query
+        );
+        assert!(with_flags.total > 0, "{args:?}");
+    }
+}
+
+#[test]
+fn wildcards_other_than_a_final_star_are_refused() {
+    let env = Env::with_corpus();
+    for query in ["*leaks", "wik?leaks", "w*leaks", "conversation:fox*"] {
+        let run = env.run(["search", "--", query]);
+        assert_eq!(run.code, 2, "{query}: {run:#?}");
+        assert!(run.stderr.contains("wildcard"), "{query}: {}", run.stderr);
+    }
+    // A question mark that ends a word is punctuation, not a wildcard.
+    assert_eq!(env.id_set(&["leak?"]), env.id_set(&["leak"]));
+}
+
+#[test]
+fn operators_take_has_a_value_and_date_takes_a_day_or_month() {
+    let env = Env::with_corpus();
+    let records = corpus();
+    let with_recipients = ids_where(&records, |r| !r.recipients.is_empty());
+    assert_eq!(env.id_set(&["to:*"]), with_recipients);
+    assert_eq!(env.id_set(&["recipients:*"]), with_recipients);
+    assert_eq!(env.id_set(&["from:*"]).len(), records.len());
+    let on_day = ids_where(&records, |r| r.date.as_deref() == Some("2016-10-12"));
+    assert_eq!(env.id_set(&["date:2016-10-12"]), on_day);
+    assert_eq!(
+        env.id_set(&["date:2016-10"]),
+        env.id_set(&["since:2016-10 until:2016-10"])
+    );
+}
+
+#[test]
+fn empty_flag_values_are_errors() {
+    let env = Env::with_corpus();
+    for flag in ["--sender", "--recipient", "--type"] {
+        let run = env.run(["search", flag, " "]);
+        assert_eq!(run.code, 2, "{flag}: {run:#?}");
+        assert!(run.stderr.contains("needs a value"), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn a_missing_parent_directory_is_an_error_not_a_new_index() {
+    let env = Env::empty();
+    let index = env.dir.path().join("no/such/place");
+    let run = env
+        .bare_command()
+        .args(["stats", "--index"])
+        .arg(&index)
+        .output()
+        .expect("run missive");
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("parent directory does not exist"));
+    assert!(!env.dir.path().join("no").exists());
+}
+
+#[test]
+fn the_table_says_how_many_facet_values_the_limit_left_out() {
+    let env = Env::with_corpus();
+    let senders: BTreeSet<String> = corpus().into_iter().map(|r| r.sender).collect();
+    let run = env.run(["search", "--facet", "sender", "--facet-limit", "2"]);
+    assert_eq!(run.code, 0);
+    let line = format!("… {} more values", senders.len() - 2);
+    assert!(run.stdout.contains(&line), "{}", run.stdout);
+}
+
+#[test]
+fn line_breaks_in_a_text_stay_inside_its_indented_lines() {
+    let env = Env::empty();
+    let record = "{\"id\":\"nl\",\"type\":\"email\",\"sender\":\"A\",\"text\":\"He said hi,\\nthen left\\n\\tquickly\"}\n";
+    assert_eq!(env.run_with_stdin(&["index", "-"], record).code, 0);
+    let run = env.run(["search", "hi"]);
+    assert_eq!(run.code, 0);
+    for line in run.stdout.lines().skip(1).take_while(|l| !l.is_empty()) {
+        assert!(
+            line.starts_with("    "),
+            "unindented line {line:?} in\n{}",
+            run.stdout
+        );
+    }
+    assert!(run.stdout.contains("hi, then left"), "{}", run.stdout);
+}
