@@ -103,7 +103,8 @@ fn table(out: &mut dyn Write, r: &SearchResult, style: Style) -> Result<()> {
         let date = hit.date.as_deref().unwrap_or("undated");
         let head = format!("{date:<10}  {:<9} {who}", hit.kind);
         writeln!(out, "{}", truncate(&head, width))?;
-        let lines = wrap(&hit.snippet, width - 4);
+        // Four columns of indent, two kept free for a closing " …".
+        let lines = wrap(&hit.snippet, width - 6);
         let shown = lines.len().min(SNIPPET_LINES);
         for (i, line) in lines.iter().take(shown).enumerate() {
             let last = i + 1 == shown;
