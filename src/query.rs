@@ -179,40 +179,21 @@ impl Builder {
         if let UserInputLeaf::Exists { field } = &leaf {
             return self.has_value(field, text);
         }
-        let is_literal = matches!(leaf, UserInputLeaf::Literal(_));
-        let operator = op.as_deref().filter(|op| match *op {
-            "from" | "sender" | "to" | "recipient" | "recipients" | "type" | "since" | "until" => {
-                true
+        let name = op.as_deref().unwrap_or_default();
+        let leaf = match (Operator::named(name), leaf) {
+            (Some(operator), UserInputLeaf::Literal(lit)) => {
+                let value = operator.value(name, &lit, text)?;
+                return operator.query(&f, name, &value, text);
             }
-            // `date:2016-10-12` is that day; `date:[… TO …}` is tantivy's range.
-            "date" => is_literal,
-            _ => false,
-        });
-        if let Some(op) = operator {
-            let UserInputLeaf::Literal(lit) = leaf else {
+            // `date:[… TO …}` is tantivy's own range syntax.
+            (Some(Operator::Date), leaf) | (None, leaf) => leaf,
+            (Some(operator), _) => {
                 return Err(format!(
-                    "bad query `{text}`: `{op}:` takes one value, as in {op}:{}",
-                    example(op)
+                    "bad query `{text}`: `{name}:` takes one value, as in {name}:{}",
+                    operator.example()
                 ));
-            };
-            let value = operator_value(op, &lit, text)?;
-            return Ok(match op {
-                "from" | "sender" => name_query(f.sender_key, f.sender_words, &value),
-                "to" | "recipient" | "recipients" => {
-                    name_query(f.recipient_key, f.recipient_words, &value)
-                }
-                "type" => type_query(f.kind, &value),
-                "since" => since_query(f.date, parse_date(op, &value, text)?),
-                "until" => until_query(f.date, parse_date(op, &value, text)?),
-                _ => {
-                    let date = parse_date(op, &value, text)?;
-                    Box::new(BooleanQuery::new(vec![
-                        (Occur::Must, since_query(f.date, date)),
-                        (Occur::Must, until_query(f.date, date)),
-                    ]))
-                }
-            });
-        }
+            }
+        };
         if let UserInputLeaf::Literal(lit) = &leaf {
             if lit.delimiter == Delimiter::None && lit.phrase.contains('~') {
                 return Err(format!(
@@ -281,18 +262,12 @@ impl Builder {
 }
 
 impl Builder {
-    /// `FIELD:*`: messages with a value in a fast field (operators name
-    /// their field: `to:*` is "has recipients").
+    /// `FIELD:*`: messages with a value in a fast field (an operator stands
+    /// for its field: `to:*` is "has recipients").
     fn has_value(&self, field: &str, text: &str) -> Result<Box<dyn Query>, String> {
-        let name = match field {
-            "from" | "sender" => "sender",
-            "to" | "recipient" | "recipients" => "recipients",
-            "since" | "until" => {
-                return Err(format!(
-                    "bad query `{text}`: `{field}:` takes a date, as in {field}:2016-10-12"
-                ));
-            }
-            other => other,
+        let name: &str = match Operator::named(field) {
+            Some(operator) => operator.field(),
+            None => field,
         };
         let schema = &self.schema;
         let Ok(handle) = schema.get_field(name) else {
@@ -314,6 +289,92 @@ impl Builder {
     }
 }
 
+/// The inline operators, under every name each answers to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Operator {
+    From,
+    To,
+    Type,
+    Since,
+    Until,
+    Date,
+}
+
+impl Operator {
+    fn named(name: &str) -> Option<Operator> {
+        Some(match name {
+            "from" | "sender" => Operator::From,
+            "to" | "recipient" | "recipients" => Operator::To,
+            "type" => Operator::Type,
+            "since" => Operator::Since,
+            "until" => Operator::Until,
+            "date" => Operator::Date,
+            _ => return None,
+        })
+    }
+
+    /// The schema field the operator reads.
+    fn field(self) -> &'static str {
+        match self {
+            Operator::From => "sender",
+            Operator::To => "recipients",
+            Operator::Type => "type",
+            Operator::Since | Operator::Until | Operator::Date => schema::DATE,
+        }
+    }
+
+    fn example(self) -> &'static str {
+        match self {
+            Operator::Type => "dm",
+            Operator::Since | Operator::Until | Operator::Date => "2016-10-12",
+            Operator::From | Operator::To => "\"Mike Pence\"",
+        }
+    }
+
+    /// The plain value an operator takes (no wildcard, no slop, not empty).
+    fn value(self, name: &str, lit: &UserInputLiteral, text: &str) -> Result<String, String> {
+        if lit.prefix || lit.slop > 0 || lit.phrase.ends_with('*') || lit.phrase.contains('~') {
+            return Err(format!(
+                "bad query `{text}`: `{name}:` takes a plain value, without `*` or `~`"
+            ));
+        }
+        let value = lit.phrase.trim();
+        if value.is_empty() {
+            return Err(format!(
+                "bad query `{text}`: `{name}:` needs a value, as in {name}:{}",
+                self.example()
+            ));
+        }
+        Ok(value.to_string())
+    }
+
+    /// The query for `name:value`; filters, never ranks.
+    fn query(
+        self,
+        f: &Fields,
+        name: &str,
+        value: &str,
+        text: &str,
+    ) -> Result<Box<dyn Query>, String> {
+        let date =
+            || Date::parse(value).map_err(|e| format!("bad query `{text}`: in `{name}:`, {e}"));
+        Ok(match self {
+            Operator::From => name_query(f.sender_key, f.sender_words, value),
+            Operator::To => name_query(f.recipient_key, f.recipient_words, value),
+            Operator::Type => type_query(f.kind, value),
+            Operator::Since => since_query(f.date, date()?),
+            Operator::Until => until_query(f.date, date()?),
+            Operator::Date => {
+                let date = date()?;
+                Box::new(BooleanQuery::new(vec![
+                    (Occur::Must, since_query(f.date, date)),
+                    (Occur::Must, until_query(f.date, date)),
+                ]))
+            }
+        })
+    }
+}
+
 fn all_negative(group: &[(Option<Occur>, UserInputAst)]) -> bool {
     !group.is_empty() && group.iter().all(|(o, _)| *o == Some(Occur::MustNot))
 }
@@ -326,34 +387,6 @@ fn has_inner_wildcard(word: &str) -> bool {
         || chars
             .windows(3)
             .any(|w| w[1] == '?' && w[0].is_alphanumeric() && w[2].is_alphanumeric())
-}
-
-fn operator_value(op: &str, lit: &UserInputLiteral, text: &str) -> Result<String, String> {
-    if lit.prefix || lit.slop > 0 || lit.phrase.ends_with('*') || lit.phrase.contains('~') {
-        return Err(format!(
-            "bad query `{text}`: `{op}:` takes a plain value, without `*` or `~`"
-        ));
-    }
-    let value = lit.phrase.trim();
-    if value.is_empty() {
-        return Err(format!(
-            "bad query `{text}`: `{op}:` needs a value, as in {op}:{}",
-            example(op)
-        ));
-    }
-    Ok(value.to_string())
-}
-
-fn example(op: &str) -> &'static str {
-    match op {
-        "type" => "dm",
-        "since" | "until" => "2016-10-12",
-        _ => "\"Mike Pence\"",
-    }
-}
-
-fn parse_date(op: &str, value: &str, text: &str) -> Result<Date, String> {
-    Date::parse(value).map_err(|e| format!("bad query `{text}`: in `{op}:`, {e}"))
 }
 
 /// Messages whose name (sender or one recipient) is `name` as a whole, or has
