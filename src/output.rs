@@ -145,11 +145,7 @@ fn table(out: &mut dyn Write, r: &SearchResult, style: Style) -> Result<()> {
         facet_rows(out, &facet.counts, width)?;
         if facet.more > 0 {
             let s = if facet.more == 1 { "" } else { "s" };
-            writeln!(
-                out,
-                "  … {} more value{s} (--facet-limit 0 shows all)",
-                facet.more
-            )?;
+            writeln!(out, "  … {} more value{s}", facet.more)?;
         }
     }
     Ok(())
