@@ -162,14 +162,16 @@ impl Writer<'_> {
     pub fn upsert(&mut self, message: &Message) -> Result<()> {
         let f = &self.owner.fields;
         let doc = document(f, message)?;
+        // A first build has nothing committed to look an id up in.
         let existed = !self.seen.insert(self.hasher.hash_one(&message.id))
-            || self.committed.search(
-                &TermQuery::new(
-                    Term::from_field_text(f.id, &message.id),
-                    IndexRecordOption::Basic,
-                ),
-                &Count,
-            )? > 0;
+            || self.committed.num_docs() > 0
+                && self.committed.search(
+                    &TermQuery::new(
+                        Term::from_field_text(f.id, &message.id),
+                        IndexRecordOption::Basic,
+                    ),
+                    &Count,
+                )? > 0;
         if !existed {
             self.added += 1;
             self.writer.add_document(doc)?;
